@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from accounts.views import MeView, dev_sign_in, dev_sign_out
+
+from .views import healthz
+
+handler400 = "chatsite.errors.bad_request"
+handler404 = "chatsite.errors.not_found"
+handler500 = "chatsite.errors.server_error"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("dev/sign-in", dev_sign_in, name="dev-sign-in"),
+    path("dev/sign-out", dev_sign_out, name="dev-sign-out"),
+    path("api/me", MeView.as_view(), name="me"),
+    path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+]
