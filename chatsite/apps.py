@@ -10,4 +10,4 @@ class ChatsiteConfig(AppConfig):
     verbose_name = "Chat site"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the checks)
+        from . import checks, schema  # noqa: F401  (registers the checks and the OpenAPI extensions)

@@ -19,4 +19,5 @@ urlpatterns = [
     path("dev/sign-out", dev_sign_out, name="dev-sign-out"),
     path("api/me", MeView.as_view(), name="me"),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("", include("threads.urls")),
 ]

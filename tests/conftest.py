@@ -61,3 +61,14 @@ def _close_connection_pools(django_db_setup, django_db_blocker) -> Iterator[None
         connections.close_all()
         if hasattr(connections["default"], "close_pool"):
             connections["default"].close_pool()
+
+
+@pytest.fixture
+def api(tokens: TokenFactory) -> Callable[..., "ApiClient"]:
+    """api("user_a", org=("org_1", "one", "admin")) → a JSON client signed in as that identity."""
+    from .api import ApiClient
+
+    def make(user_id: str = "user_alice", org: tuple[str, str, str] | None = None) -> ApiClient:
+        return ApiClient(tokens, user_id, org)
+
+    return make

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from .models import MESSAGE_FORMAT, Message, Thread
+
+
+class StrictCharField(serializers.CharField):
+    """A string, and only a string: DRF's CharField would quietly turn 5 into "5"."""
+
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ThreadSerializer(serializers.ModelSerializer):
+    """A thread as the API shows it (what assistant-ui's remote thread list adapter maps)."""
+
+    class Meta:
+        model = Thread
+        fields = ["id", "external_id", "title", "status", "custom", "created_at", "updated_at", "last_message_at"]
+        read_only_fields = fields
+
+
+def _validate_object(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise serializers.ValidationError("Must be a JSON object.")
+    return value
+
+
+class ThreadCreateSerializer(serializers.Serializer):
+    """POST /api/threads: every field optional (assistant-ui's initialize sends the local id as external_id)."""
+
+    external_id = StrictCharField(max_length=200, required=False, allow_null=True)
+    title = StrictCharField(max_length=200, required=False, allow_blank=True)
+    custom = serializers.JSONField(required=False, validators=[_validate_object])
+
+
+class ThreadUpdateSerializer(serializers.Serializer):
+    """PATCH /api/threads/{id}: rename, archive / unarchive, or replace the custom metadata."""
+
+    title = StrictCharField(max_length=200, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=Thread.Status.choices, required=False)
+    custom = serializers.JSONField(required=False, validators=[_validate_object])
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("Send at least one of title, status or custom.")
+        return attrs
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    """A history row: {id, parent_id, format, content, created_at}."""
+
+    id = StrictCharField(source="message_id", read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "parent_id", "format", "content", "created_at"]
+        read_only_fields = fields
+
+
+class MessageContentSerializer(serializers.Serializer):
+    """The body of PATCH /api/threads/{id}/messages/{message_id} (the id comes from the URL)."""
+
+    parent_id = StrictCharField(max_length=200, required=False, allow_null=True)
+    format = StrictCharField(max_length=32, required=False, default=MESSAGE_FORMAT)
+    content = serializers.JSONField()
+
+    def validate_content(self, content: Any) -> dict:
+        _validate_object(content)
+        role = content.get("role")
+        if role not in Message.Role.values:
+            raise serializers.ValidationError(f"content.role must be one of {', '.join(Message.Role.values)}.")
+        if "parts" in content and not isinstance(content["parts"], list):
+            raise serializers.ValidationError("content.parts must be a list.")
+        if "metadata" in content and content["metadata"] is not None and not isinstance(content["metadata"], dict):
+            raise serializers.ValidationError("content.metadata must be an object.")
+        return content
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("format", MESSAGE_FORMAT).startswith("ai-sdk/") and "parts" not in attrs["content"]:
+            raise serializers.ValidationError({"content": ["content.parts is required in the ai-sdk format."]})
+        return attrs
+
+
+class MessageWriteSerializer(MessageContentSerializer):
+    """The body of POST /api/threads/{id}/messages: a history row."""
+
+    id = StrictCharField(max_length=200)
