@@ -208,6 +208,29 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_PATCH": False,
 }
 
+# --- Chat and the model provider --------------------------------------------------------------------------
+
+OPENAI_API_KEY = env_str("OPENAI_API_KEY") or None
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL") or None
+OPENAI_MODEL = env_str("OPENAI_MODEL", "gpt-4o-mini")
+# Models a client may pick with `config.modelName`; anything else gets OPENAI_MODEL.
+OPENAI_MODEL_ALLOWLIST = env_list("OPENAI_MODEL_ALLOWLIST", [])
+OPENAI_TIMEOUT = env_float("OPENAI_TIMEOUT", 60.0)  # longest silence while streaming
+OPENAI_CONNECT_TIMEOUT = env_float("OPENAI_CONNECT_TIMEOUT", 10.0)
+OPENAI_MAX_RETRIES = env_int("OPENAI_MAX_RETRIES", 1)
+
+CHAT_SYSTEM_PROMPT = env_str("CHAT_SYSTEM_PROMPT", "You are a helpful assistant.")
+CHAT_MAX_BODY_BYTES = env_int("CHAT_MAX_BODY_BYTES", 8 * 1024 * 1024)  # images arrive as data: URLs
+CHAT_MAX_MESSAGES = env_int("CHAT_MAX_MESSAGES", 200)
+CHAT_MAX_PARTS = env_int("CHAT_MAX_PARTS", 100)
+CHAT_MAX_TEXT_CHARS = env_int("CHAT_MAX_TEXT_CHARS", 200_000)
+CHAT_MAX_SYSTEM_CHARS = env_int("CHAT_MAX_SYSTEM_CHARS", 4000)
+CHAT_MAX_OUTPUT_TOKENS = env_int("CHAT_MAX_OUTPUT_TOKENS", 4096)
+CHAT_KEEPALIVE_SECONDS = env_float("CHAT_KEEPALIVE_SECONDS", 15.0)
+CHAT_REQUESTS_PER_MINUTE = env_int("CHAT_REQUESTS_PER_MINUTE", 20)
+CHAT_TOKENS_PER_DAY = env_int("CHAT_TOKENS_PER_DAY", 200_000)
+CHAT_TITLE_TIMEOUT = env_float("CHAT_TITLE_TIMEOUT", 15.0)
+
 # --- Internationalization, static files ---------------------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"

@@ -20,4 +20,5 @@ urlpatterns = [
     path("api/me", MeView.as_view(), name="me"),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("", include("threads.urls")),
+    path("", include("chat.urls")),
 ]

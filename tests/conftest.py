@@ -72,3 +72,23 @@ def api(tokens: TokenFactory) -> Callable[..., "ApiClient"]:
         return ApiClient(tokens, user_id, org)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Rate-limit counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def model(fake_openai, settings):
+    """The fake OpenAI server configured as the model provider (no retries, short timeouts)."""
+    settings.OPENAI_API_KEY = "sk-test-server-key-do-not-leak"
+    settings.OPENAI_BASE_URL = fake_openai.base_url
+    settings.OPENAI_MAX_RETRIES = 0
+    settings.OPENAI_TIMEOUT = 5.0
+    settings.OPENAI_CONNECT_TIMEOUT = 2.0
+    return fake_openai
