@@ -26,6 +26,10 @@ def run_startup_checks() -> None:
     `runserver` and `migrate` run the checks themselves; uvicorn and gunicorn do not, so chatsite.asgi and
     chatsite.wsgi call this to refuse to start with an unsafe configuration.
     """
-    failures = [message for message in checks.run_checks() if message.is_serious()]
+    failures = [
+        message
+        for message in checks.run_checks()
+        if message.is_serious() and message.id not in settings.SILENCED_SYSTEM_CHECKS
+    ]
     if failures:
         raise SystemCheckError("\n".join(f"{message.id}: {message.msg} {message.hint or ''}" for message in failures))

@@ -75,17 +75,18 @@ INSTALLED_APPS = [
     "drf_spectacular",
 ]
 
+# Django's middleware, subclassed in chatsite.middleware to run without thread hops under ASGI.
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    "chatsite.middleware.SecurityMiddleware",
     "chatsite.security.SecurityHeadersMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "chatsite.staticfiles.StaticFilesMiddleware",
+    "chatsite.middleware.SessionMiddleware",
+    "chatsite.middleware.CommonMiddleware",
+    "chatsite.middleware.CsrfViewMiddleware",
+    "chatsite.middleware.AuthenticationMiddleware",
     "accounts.middleware.ClerkAuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "chatsite.middleware.MessageMiddleware",
+    "chatsite.middleware.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "chatsite.urls"

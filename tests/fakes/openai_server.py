@@ -117,12 +117,12 @@ class FakeOpenAI:
         self._disconnects = 0
         self._completed = 0
 
-    def start(self) -> FakeOpenAI:
-        """Bind 127.0.0.1:0 and serve in a daemon thread."""
+    def start(self, port: int = 0) -> FakeOpenAI:
+        """Bind 127.0.0.1:<port> (an ephemeral one by default) and serve in a daemon thread."""
         if self._server is not None:
             raise RuntimeError("FakeOpenAI is already started")
         self._stopping.clear()
-        self._server = _Server(("127.0.0.1", 0), _Handler, self)
+        self._server = _Server(("127.0.0.1", port), _Handler, self)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -230,6 +230,8 @@ class FakeOpenAI:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 makes concurrent clients wait for SYN retransmits (1 s and more).
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], fake: FakeOpenAI) -> None:
         self.fake = fake
