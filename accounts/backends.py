@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend
-from django.contrib.auth.hashers import make_password
+from django.db import transaction
 from django.http import HttpRequest
 
+from .deletion import ClerkUserDeleted, lock_clerk_user
 from .identity import ClerkIdentity
 
 
 class ClerkBackend(BaseBackend):
-    """Authenticates a verified ClerkIdentity, creating the user row on first sight.
+    """Authenticates a verified ClerkIdentity, creating the user row on first sight (never for a user Clerk
+    deleted: see accounts.deletion).
 
     Reached through `django.contrib.auth.authenticate(request, clerk_identity=...)`. Like RemoteUserBackend,
     behaviour is tuned with class attributes and hooks in a subclass.
@@ -21,18 +23,20 @@ class ClerkBackend(BaseBackend):
         if clerk_identity is None:
             return None
         User = get_user_model()
-        if self.create_unknown_user:
-            user, created = User._default_manager.get_or_create(
-                clerk_id=clerk_identity.user_id,
-                defaults={"username": clerk_identity.user_id, "password": make_password(None)},
-            )
+        try:
+            user = User._default_manager.get(clerk_id=clerk_identity.user_id)
+        except User.DoesNotExist:
+            if not self.create_unknown_user:
+                return None
+            # Only a missing row costs more than the one query: a user Clerk deleted, whose token is still
+            # valid for a few seconds, must not come back (accounts.deletion).
+            try:
+                with transaction.atomic():
+                    user, created = lock_clerk_user(clerk_identity.user_id)
+            except ClerkUserDeleted:
+                return None
             if created:
                 user = self.configure_user(request, user, clerk_identity)
-        else:
-            try:
-                user = User._default_manager.get(clerk_id=clerk_identity.user_id)
-            except User.DoesNotExist:
-                return None
         return user if self.user_can_authenticate(user) else None
 
     def configure_user(self, request: HttpRequest | None, user, identity: ClerkIdentity):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -21,3 +22,21 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email or self.username
+
+
+class DeletedClerkUser(models.Model):
+    """A Clerk user whose account Clerk deleted (the user.deleted webhook): their data is gone and stays gone.
+
+    Clerk never reuses user ids, and a session token it issued before the deletion stays valid for up to a
+    minute; this tombstone is what stops such a token, or a late user.updated event, from bringing the row
+    or new threads back (see accounts.deletion). Only the opaque id is kept.
+    """
+
+    clerk_id = models.CharField("Clerk user id", max_length=64, primary_key=True)
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "deleted Clerk user"
+
+    def __str__(self) -> str:
+        return self.clerk_id

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.decorators import clerk_login_required
+from accounts.deletion import ClerkUserDeleted
 from accounts.devsignin import dev_signin_enabled
 from chatsite.errors import PayloadTooLarge, json_error
 from chatsite.parsers import parse_json_body, read_limited_body
@@ -61,6 +62,8 @@ def chat(request: HttpRequest) -> HttpResponse:
         return json_error(exc.detail, 429, headers={"Retry-After": str(exc.retry_after)})
     try:
         run = begin_run(identity, chat_request, system_prompt=settings.CHAT_SYSTEM_PROMPT)
+    except ClerkUserDeleted as exc:  # Clerk deleted the user; their token has not expired yet
+        return json_error(str(exc.detail), 401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
     finally:
         release_connections()
     stream = async_stream(run) if isinstance(request, ASGIRequest) else sync_stream(run)

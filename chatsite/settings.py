@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "accounts",
     "threads",
     "chat",
+    "webhooks",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -176,6 +177,14 @@ CLERK_JWKS_REFETCH_INTERVAL = env_float("CLERK_JWKS_REFETCH_INTERVAL", 10.0)
 CLERK_JWKS_FAILURE_BACKOFF = env_float("CLERK_JWKS_FAILURE_BACKOFF", 5.0)
 CLERK_JWKS_MAX_AGE = env_float("CLERK_JWKS_MAX_AGE", 3600.0)
 
+# Clerk webhooks (POST /api/webhooks/clerk): the endpoint's Svix signing secret; without it the endpoint
+# answers 503. Clerk's payloads are a few KiB, so anything far larger is refused unread (413).
+CLERK_WEBHOOK_SECRET = env_str("CLERK_WEBHOOK_SECRET") or None
+CLERK_WEBHOOK_MAX_BODY_BYTES = env_int("CLERK_WEBHOOK_MAX_BODY_BYTES", 256 * 1024)
+# What organizationMembership.deleted does to the former member's threads in that organization:
+# "delete" them, or "archive" them (kept for the organization). Checked by webhooks.E002.
+CLERK_MEMBERSHIP_DELETED_ACTION = env_str("CLERK_MEMBERSHIP_DELETED_ACTION", "delete").lower()
+
 # Development sign-in: on by default only while DEBUG is on and no Clerk key is configured.
 _dev_signin = env_str("CLERK_DEV_SIGNIN", "auto").lower()
 CLERK_DEV_SIGNIN = (
@@ -208,6 +217,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "COMPONENT_SPLIT_PATCH": False,
+    # Threads and messages both have a `status` (messages in the data export); the thread's keeps its name.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "threads.models.Thread.Status",
+        "MessageStatusEnum": "threads.models.Message.Status",
+    },
 }
 
 # --- Chat and the model provider --------------------------------------------------------------------------
@@ -285,5 +299,6 @@ LOGGING = {
         "accounts": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "threads": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "chat": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "webhooks": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }

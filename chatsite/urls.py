@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from accounts.views import MeView, dev_sign_in, dev_sign_out
+from accounts.views import dev_sign_in, dev_sign_out
+from threads.views import AccountExportView, AccountView
 
 from .views import healthz
 
@@ -17,8 +18,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dev/sign-in", dev_sign_in, name="dev-sign-in"),
     path("dev/sign-out", dev_sign_out, name="dev-sign-out"),
-    path("api/me", MeView.as_view(), name="me"),
+    path("api/me", AccountView.as_view(), name="me"),
+    path("api/me/export", AccountExportView.as_view(), name="me-export"),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("", include("threads.urls")),
     path("", include("chat.urls")),
+    path("", include("webhooks.urls")),
 ]

@@ -19,6 +19,8 @@ CLERK_ISSUER = None
 CLERK_DEV_SIGNIN = False
 CLERK_AUTHORIZED_PARTIES = ["http://testserver", "https://app.example.com"]
 CLERK_API_URL = "http://127.0.0.1:9"  # nothing listens there: a test that forgets its fake fails fast
+CLERK_WEBHOOK_SECRET = None  # tests that deliver webhooks configure their own
+CLERK_MEMBERSHIP_DELETED_ACTION = "delete"
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -16,10 +16,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.deletion import lock_clerk_user
 from accounts.identity import ClerkIdentity, get_current_identity
 
 THREAD_ID_PREFIX = "thr_"
@@ -61,11 +62,19 @@ class WorkspaceQuerySet(models.QuerySet):
 
 class ThreadQuerySet(WorkspaceQuerySet):
     def create(self, **kwargs: Any):
-        """Create a thread owned by the queryset's identity (owner and org can't be chosen otherwise)."""
+        """Create a thread owned by the queryset's identity (owner and org can't be chosen otherwise).
+
+        Raises accounts.deletion.ClerkUserDeleted when Clerk deleted that user: their session token may
+        still be valid for a few seconds, and must not start new conversations after their data was erased.
+        """
         if self._identity is not None:
             kwargs["owner_id"] = self._identity.user_id
             kwargs["org_id"] = self._identity.org_id
-        elif "owner_id" not in kwargs:
+            # The owner's row lock orders this against a concurrent erasure (accounts.deletion).
+            with transaction.atomic(using=self.db):
+                lock_clerk_user(self._identity.user_id)
+                return super().create(**kwargs)
+        if "owner_id" not in kwargs:
             raise MissingIdentity("no identity to own the new thread; use Thread.objects.for_identity(...)")
         return super().create(**kwargs)
 

@@ -93,3 +93,65 @@ class MessageWriteSerializer(MessageContentSerializer):
     """The body of POST /api/threads/{id}/messages: a history row."""
 
     id = StrictCharField(max_length=200)
+
+
+ERASURE_CONFIRMATION = "delete my data"
+
+
+class AccountDeletionSerializer(serializers.Serializer):
+    """The body of DELETE /api/me: an explicit confirmation, so that no stray request erases anyone."""
+
+    confirm = StrictCharField(help_text=f'Exactly "{ERASURE_CONFIRMATION}".')
+
+    def validate_confirm(self, value: str) -> str:
+        if value != ERASURE_CONFIRMATION:
+            raise serializers.ValidationError(f'Send "{ERASURE_CONFIRMATION}" to confirm.')
+        return value
+
+
+class ExportMessageSerializer(serializers.ModelSerializer):
+    """A message as exported: the history row plus what the server recorded about it."""
+
+    id = serializers.CharField(source="message_id", read_only=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id", "parent_id", "role", "format", "content", "status", "model", "prompt_tokens",
+            "completion_tokens", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ExportThreadSerializer(serializers.ModelSerializer):
+    """A thread as exported: with its workspace (`org_id`, null for the personal one) and messages in order."""
+
+    messages = ExportMessageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Thread
+        fields = [
+            "id", "external_id", "org_id", "title", "status", "custom", "created_at", "updated_at",
+            "last_message_at", "messages",
+        ]
+        read_only_fields = fields
+
+
+class ExportUserSerializer(serializers.Serializer):
+    """Who the export is of, and the profile kept here (empty when no row was ever made)."""
+
+    id = serializers.CharField(help_text="The Clerk user id.")
+    email = serializers.CharField(allow_blank=True)
+    first_name = serializers.CharField(allow_blank=True)
+    last_name = serializers.CharField(allow_blank=True)
+    image_url = serializers.CharField(allow_blank=True)
+    date_joined = serializers.DateTimeField(allow_null=True)
+
+
+class AccountExportSerializer(serializers.Serializer):
+    """GET /api/me/export: everything stored about the caller, as one document."""
+
+    format = serializers.CharField(help_text='"chatsite-export/1".')
+    exported_at = serializers.DateTimeField()
+    user = ExportUserSerializer()
+    threads = ExportThreadSerializer(many=True, help_text="Every thread the caller owns, in every workspace.")

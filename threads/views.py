@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -11,11 +12,18 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from accounts.models import User
+from accounts.views import MeView
+
+from .erasure import erase_user
 from .history import ThreadGone, append_message, upsert_message
-from .models import Thread
+from .models import Message, Thread
 from .pagination import KeysetPagination
 from .serializers import (
+    AccountDeletionSerializer,
+    AccountExportSerializer,
     MessageContentSerializer,
     MessageSerializer,
     MessageWriteSerializer,
@@ -23,6 +31,8 @@ from .serializers import (
     ThreadSerializer,
     ThreadUpdateSerializer,
 )
+
+EXPORT_FORMAT = "chatsite-export/1"
 
 NOT_FOUND = OpenApiResponse(description="No such thread in the caller's workspace.")
 STATUS_PARAMETER = OpenApiParameter(
@@ -164,3 +174,55 @@ class ThreadViewSet(viewsets.GenericViewSet):
         except ThreadGone:
             raise Http404 from None
         return Response(MessageSerializer(message).data, status=201 if created else 200)
+
+
+class AccountView(MeView):
+    """/api/me: GET the caller's identity (accounts.views.MeView); DELETE everything stored about them."""
+
+    @extend_schema(
+        summary="Delete the caller's threads and messages in every workspace, and their user row",
+        request=AccountDeletionSerializer,
+        responses={204: None, 400: OpenApiResponse(description='No {"confirm": "delete my data"} in the body.')},
+    )
+    def delete(self, request: Request) -> Response:
+        AccountDeletionSerializer(data=request.data).is_valid(raise_exception=True)
+        # Not a Clerk account deletion: no tombstone, the person may sign in again and start afresh.
+        erase_user(request.auth.user_id, account_deleted=False)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AccountExportView(APIView):
+    """GET /api/me/export: every thread the caller owns, in every workspace, with its messages in order, and
+    the profile kept about them, as one JSON document to download. Their data, their right.
+
+    Unlike the thread API it is not limited to the active workspace: it reads through `all_tenants`, by owner.
+    Three queries whatever the size (user row, threads, messages).
+    """
+
+    @extend_schema(summary="Download all of the caller's data as one JSON document", responses=AccountExportSerializer)
+    def get(self, request: Request) -> Response:
+        user_id = request.auth.user_id
+        # Looked up, not request.user: an export must not create a row for someone who never had one.
+        user = User._default_manager.filter(clerk_id=user_id).first()
+        threads = (
+            Thread.all_tenants.filter(owner_id=user_id)
+            .order_by("created_at", "id")
+            .prefetch_related(Prefetch("messages", queryset=Message.all_tenants.order_by("id")))
+        )
+        now = timezone.now()
+        profile = {
+            "id": user_id,
+            "email": user.email if user else "",
+            "first_name": user.first_name if user else "",
+            "last_name": user.last_name if user else "",
+            "image_url": user.image_url if user else "",
+            "date_joined": user.date_joined if user else None,
+        }
+        document = AccountExportSerializer(
+            {"format": EXPORT_FORMAT, "exported_at": now, "user": profile, "threads": threads}
+        ).data
+        headers = {
+            "Content-Disposition": f'attachment; filename="chatsite-export-{now:%Y%m%d}.json"',
+            "Cache-Control": "no-store",
+        }
+        return Response(document, headers=headers)
