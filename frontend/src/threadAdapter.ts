@@ -14,7 +14,7 @@ import {
 } from "@assistant-ui/react";
 import { createAssistantStream } from "assistant-stream";
 import type { UIMessage } from "ai";
-import { apiFetch, apiJson, nextLink } from "./api";
+import { ApiError, apiFetch, apiJson, nextLink } from "./api";
 
 type RemoteThreadMetadata = Awaited<ReturnType<RemoteThreadListAdapter["fetch"]>>;
 
@@ -45,6 +45,18 @@ type Status = (typeof STATUSES)[number];
 
 /** The list pages regular and archived threads separately; the cursor carries both next links. */
 type ListCursor = Partial<Record<Status, string>>;
+
+/**
+ * A 401 has already switched the page to its signed-out state (api.ts), which
+ * unmounts the chat. Reads answer "nothing" then instead of failing, because
+ * assistant-ui logs a failed load to the console as an error.
+ */
+function emptyWhenSignedOut<T>(empty: T): (error: unknown) => T {
+  return (error) => {
+    if (error instanceof ApiError && error.status === 401) return empty;
+    throw error;
+  };
+}
 
 const threadUrl = (remoteId: string) => `/api/threads/${encodeURIComponent(remoteId)}`;
 
@@ -102,7 +114,9 @@ function useThreadAdapters(): RuntimeAdapters {
         async load() {
           const { remoteId } = aui.threadListItem.getState();
           if (!remoteId) return { messages: [] };
-          const rows = await apiJson<MessageRow[]>(`${threadUrl(remoteId)}/messages`);
+          const rows = await apiJson<MessageRow[]>(`${threadUrl(remoteId)}/messages`).catch(
+            emptyWhenSignedOut<MessageRow[]>([]),
+          );
           return {
             messages: rows
               .filter((row) => row.format === fmt.format)
@@ -159,7 +173,10 @@ export const threadListAdapter: RemoteThreadListAdapter = {
       return next ? [[status, next]] : [];
     });
     const pages = await Promise.all(
-      urls.map(async ([status, url]) => ({ status, ...(await listPage(url)) })),
+      urls.map(async ([status, url]) => ({
+        status,
+        ...(await listPage(url).catch(emptyWhenSignedOut({ rows: [] as ThreadRow[], next: null }))),
+      })),
     );
     const nextCursor: ListCursor = {};
     for (const page of pages) if (page.next) nextCursor[page.status] = page.next;

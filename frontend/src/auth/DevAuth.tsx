@@ -62,16 +62,23 @@ export function identityLabel(identity: Identity | null): string {
 function DevSignInForm({
   config,
   current,
+  previous = null,
+  autoFocus = false,
   onSignedIn,
 }: {
   config: ChatConfig;
+  /** The signed-in identity when the form switches; `null` when it signs in. */
   current: Identity | null;
+  /** Who was signed in before the session ended: the form starts with their values. */
+  previous?: Identity | null;
+  autoFocus?: boolean;
   onSignedIn: (identity: Identity) => void;
 }) {
-  const [userId, setUserId] = useState(current?.userId ?? "user_dev");
-  const [orgId, setOrgId] = useState(current?.orgId ?? "");
-  const [orgSlug, setOrgSlug] = useState(current?.orgSlug ?? "");
-  const [role, setRole] = useState<string>(current?.orgRole ?? "org:admin");
+  const initial = current ?? previous;
+  const [userId, setUserId] = useState(initial?.userId ?? "user_dev");
+  const [orgId, setOrgId] = useState(initial?.orgId ?? "");
+  const [orgSlug, setOrgSlug] = useState(initial?.orgSlug ?? "");
+  const [role, setRole] = useState<string>(initial?.orgRole ?? "org:admin");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -109,13 +116,16 @@ function DevSignInForm({
           name="user_id"
           value={userId}
           required
+          autoFocus={autoFocus}
           autoComplete="off"
           spellCheck={false}
           onChange={(event) => setUserId(event.target.value)}
         />
       </label>
       <label>
-        Organization id <span className="hint">(optional)</span>
+        <span>
+          Organization id <span className="hint">(optional)</span>
+        </span>
         <input
           data-testid="dev-org-id"
           name="org_id"
@@ -127,7 +137,9 @@ function DevSignInForm({
         />
       </label>
       <label>
-        Organization slug <span className="hint">(optional)</span>
+        <span>
+          Organization slug <span className="hint">(optional)</span>
+        </span>
         <input
           data-testid="dev-org-slug"
           name="org_slug"
@@ -196,7 +208,8 @@ export function DevApp({ config }: { config: ChatConfig }) {
         production.
       </p>
       <p className="identity">
-        Signed in as <span data-testid="identity">{identityLabel(current)}</span>
+        {current ? "Signed in as " : null}
+        <span data-testid="identity">{identityLabel(current)}</span>
       </p>
       {current && (
         <details
@@ -204,7 +217,7 @@ export function DevApp({ config }: { config: ChatConfig }) {
           open={switcherOpen}
           onToggle={(event) => setSwitcherOpen(event.currentTarget.open)}
         >
-          <summary>Switch user or organization</summary>
+          <summary data-testid="dev-switcher">Switch user or organization</summary>
           <DevSignInForm config={config} current={current} onSignedIn={onSignedIn} />
         </details>
       )}
@@ -234,7 +247,14 @@ export function DevApp({ config }: { config: ChatConfig }) {
             Use the <a href={signInHref} data-testid="sign-in-link">development sign-in page</a>,
             or sign in here:
           </p>
-          <DevSignInForm config={config} current={null} onSignedIn={onSignedIn} />
+          {/* After an expired session the chat vanished under the visitor's focus: put it here, filled in. */}
+          <DevSignInForm
+            config={config}
+            current={null}
+            previous={expired ? identity : null}
+            autoFocus={expired}
+            onSignedIn={onSignedIn}
+          />
         </SignInPrompt>
       )}
     </Layout>

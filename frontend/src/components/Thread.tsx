@@ -37,7 +37,9 @@ function UserMessage() {
       <div className="bubble">
         <MessagePrimitive.Parts>
           {({ part }) =>
-            part.type === "text" ? <MessagePartPrimitive.Text className="text" /> : null
+            part.type === "text" ? (
+              <MessagePartPrimitive.Text className="text" data-testid="message-text" />
+            ) : null
           }
         </MessagePrimitive.Parts>
       </div>
@@ -58,7 +60,7 @@ function AssistantMessage() {
             switch (part.type) {
               case "text":
                 return (
-                  <div className="text">
+                  <div className="text" data-testid="message-text">
                     <MessagePartPrimitive.Text />
                     <MessagePartPrimitive.InProgress>
                       <span className="cursor" aria-hidden="true" />

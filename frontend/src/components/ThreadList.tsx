@@ -153,7 +153,9 @@ export function ThreadList() {
         <p className="list-status">Loading…</p>
       </AuiIf>
       <AuiIf condition={(s) => !s.threads.isLoading && s.threads.threadIds.length === 0}>
-        <p className="list-status">No conversations yet.</p>
+        <p className="list-status" data-testid="thread-list-empty">
+          No conversations yet.
+        </p>
       </AuiIf>
       <div className="thread-items" data-testid="thread-items">
         <ThreadListPrimitive.Items>{() => <ThreadListItem archived={false} />}</ThreadListPrimitive.Items>
