@@ -135,7 +135,7 @@ def _fill(count: int) -> None:
             cursor.execute(f"ANALYZE {table}")
 
 
-@pytest.mark.parametrize("status", [None, "regular"])
+@pytest.mark.parametrize("status", [None, "regular", "archived"])
 @pytest.mark.parametrize("org", [None, "org_7"])
 def test_listing_a_workspace_is_index_backed(status, org):
     _fill(50_000)
@@ -158,3 +158,25 @@ def test_listing_a_workspace_is_index_backed(status, org):
             # A large workspace is read in index order: the first page costs the same whatever its size.
             assert index in plan, plan
             assert "Sort" not in plan.replace("Sort Key", "") and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize("org", [None, "org_7"])
+def test_a_deep_page_starts_at_its_cursor_in_the_index(org):
+    from threads.pagination import KeysetPagination
+
+    _fill(20_000)
+    Thread.all_tenants.bulk_create([Thread(owner_id="user_big", org_id=org) for _ in range(5000)])
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Thread._meta.db_table}")
+    workspace = Thread.objects.for_identity(ClerkIdentity("user_big", "s", org_id=org)).newest_first()
+    middle = workspace[2500]
+    page = KeysetPagination.after(workspace, middle.updated_at, middle.pk)
+    sql, params = page[:51].query.sql_with_params()
+    plan = _plan(sql, list(params))
+    assert "Seq Scan" not in plan and "Sort" not in plan.replace("Sort Key", ""), plan
+    # The scan starts at the cursor: updated_at is part of the index condition, not only a filter.
+    if connection.vendor == "postgresql":
+        index_condition = next(line for line in plan.splitlines() if "Index Cond" in line)
+        assert "updated_at" in index_condition, plan
+    else:
+        assert "updated_at<" in plan.replace(" ", ""), plan

@@ -30,11 +30,19 @@ class KeysetPagination(BasePagination):
         self.limit = self._limit(request)
         after = self._cursor(request)
         if after is not None:
-            updated_at, pk = after
-            queryset = queryset.filter(Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, pk__lt=pk))
+            queryset = self.after(queryset, *after)
         rows = list(queryset[: self.limit + 1])
         self.last = rows[self.limit - 1] if len(rows) > self.limit else None
         return rows[: self.limit]
+
+    @staticmethod
+    def after(queryset: QuerySet, updated_at: datetime, pk: str) -> QuerySet:
+        """The rows after (updated_at, pk) in newest-first order."""
+        # The redundant `updated_at <= cursor` bounds the index scan, so a deep page starts at the cursor
+        # instead of reading (and discarding) every newer row, as the OR alone would have PostgreSQL do.
+        return queryset.filter(
+            Q(updated_at__lte=updated_at), Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, pk__lt=pk)
+        )
 
     def get_paginated_response(self, data: Any) -> Response:
         headers = {}
