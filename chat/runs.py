@@ -11,15 +11,16 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db import DatabaseError, IntegrityError, connections
+from django.db.models import Q
 
 from accounts.identity import ClerkIdentity
-from threads.history import ThreadGone, append_message
+from threads.history import ThreadGone, append_message, upsert_message
 from threads.models import Thread
 
 from .answer import Answer
 from .conversion import to_chat_messages
-from .limits import record_tokens
+from .limits import check_model_allowance, record_tokens
 from .requests import ChatRequest
 from .upstream import completion_arguments
 
@@ -50,13 +51,13 @@ def bind_thread(identity: ClerkIdentity, chat_id: str) -> Thread:
     """The caller's thread named `chat_id` (its id or external id), created in the caller's workspace if
     unknown there — never another tenant's thread."""
     threads = Thread.objects.for_identity(identity)
-    thread = threads.filter(pk=chat_id).first() or threads.filter(external_id=chat_id).first()
-    if thread is not None:
-        return thread
+    candidates = list(threads.filter(Q(pk=chat_id) | Q(external_id=chat_id))[:2])
+    if candidates:
+        # assistant-ui sends our id; useChat its own. Should both name threads, the id wins.
+        return next((thread for thread in candidates if thread.pk == chat_id), candidates[0])
     try:
-        with transaction.atomic():
-            return threads.get_or_create(external_id=chat_id)[0]
-    except IntegrityError:
+        return threads.create(external_id=chat_id)
+    except IntegrityError:  # a concurrent request created it first
         return threads.get(external_id=chat_id)
 
 
@@ -81,6 +82,19 @@ def begin_run(identity: ClerkIdentity, chat: ChatRequest, *, system_prompt: str)
     )
 
 
+def start_run(identity: ClerkIdentity, chat: ChatRequest, *, system_prompt: str) -> ChatRun:
+    """Everything before the stream, in one trip to a thread: the caller's allowance, then begin_run.
+
+    Raises chat.limits.RateLimited and accounts.deletion.ClerkUserDeleted. The connection is returned before
+    the stream starts, so none is held while the model talks.
+    """
+    check_model_allowance(identity.user_id)
+    try:
+        return begin_run(identity, chat, system_prompt=system_prompt)
+    finally:
+        release_connections()
+
+
 def store_answer(run: ChatRun) -> bool:
     """Store the assistant's answer (whatever its status) and count its tokens. False if it could not be."""
     answer = run.answer
@@ -92,7 +106,7 @@ def store_answer(run: ChatRun) -> bool:
         if thread is None:
             logger.info("Thread %s was deleted during the answer; the answer is dropped", run.thread_id)
             return True
-        append_message(
+        upsert_message(
             thread,
             message_id=answer.message_id,
             parent_id=run.parent_id,

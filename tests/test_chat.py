@@ -434,16 +434,10 @@ def test_stream_cut_without_finish_reason_is_an_error(client, alice, model):
 def test_answer_that_cannot_be_saved_ends_with_an_error_chunk(client, alice, model, monkeypatch):
     from django.db import DatabaseError
 
-    import threads.history
-
-    real = threads.history.append_message
-
     def failing(thread, **kwargs):
-        if kwargs["content"]["role"] == "assistant":
-            raise DatabaseError("connection lost")
-        return real(thread, **kwargs)
+        raise DatabaseError("connection lost")
 
-    monkeypatch.setattr("chat.runs.append_message", failing)
+    monkeypatch.setattr("chat.runs.upsert_message", failing)
     chunks, _ = parse_events(post(client, chat_body(), alice)[1])
     assert types(chunks)[-5:] == ["text-end", "finish-step", "error", "finish", "[DONE]"]
     assert chunks[-2]["finishReason"] == "error"
@@ -536,3 +530,19 @@ def test_title_with_bad_messages_is_400(api, model):
     alice = api("user_alice")
     tid = alice.new_thread()["id"]
     assert alice.post(f"/api/threads/{tid}/title", {"messages": "hi"}).status_code == 400
+
+
+def test_servers_answer_wins_over_a_copy_the_browser_stored_first(client, alice, model, api):
+    """After Stop the browser may append its partial answer before the server stores its own."""
+    model.script(Reply(tokens=["a", "b"], delay=0.05))
+    response = client.post("/api/chat", json.dumps(chat_body(chat_id="c")), content_type="application/json", **alice)
+    stream = iter(response.streaming_content)
+    message_id = parse_events(next(stream))[0][0]["messageId"]
+    thread = Thread.all_tenants.get()
+    browser_copy = {"id": message_id, "parent_id": "u1", "format": "ai-sdk/v6",
+                    "content": {"role": "assistant", "parts": [{"type": "text", "text": "a", "state": "streaming"}]}}
+    assert api("user_alice").post(f"/api/threads/{thread.pk}/messages", browser_copy).status_code == 201
+    b"".join(stream)
+    stored = Message.all_tenants.get(message_id=message_id)
+    assert (stored.status, stored.model, stored.text) == ("complete", "gpt-4o-mini", "ab")
+    assert stored.content["parts"][-1]["state"] == "done"

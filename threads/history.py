@@ -33,18 +33,27 @@ def append_message(
     """Store a message once: a second append of the same id (by the client or the server) changes nothing.
 
     Returns (message, created). `fields` are the chat's extras: status, model, prompt_tokens, completion_tokens.
+    Insert first, look only on a conflict: a new message (the usual case) costs one INSERT and one UPDATE.
     """
-    defaults = {"parent_id": parent_id, "format": format, "content": content, "role": content["role"], **fields}
+    message = Message(
+        thread=thread,
+        message_id=message_id,
+        parent_id=parent_id,
+        format=format,
+        content=content,
+        role=content["role"],
+        **fields,
+    )
     try:
         with transaction.atomic():
-            message, created = Message.all_tenants.get_or_create(
-                thread=thread, message_id=message_id, defaults=defaults
-            )
-            if created:
-                _touch(thread)
+            message.save(force_insert=True)
     except IntegrityError as exc:
-        raise ThreadGone(thread.pk) from exc
-    return message, created
+        existing = Message.all_tenants.filter(thread_id=thread.pk, message_id=message_id).first()
+        if existing is None:  # not a duplicate: the thread itself is gone
+            raise ThreadGone(thread.pk) from exc
+        return existing, False
+    _touch(thread)
+    return message, True
 
 
 def upsert_message(
@@ -55,15 +64,15 @@ def upsert_message(
     format: str = MESSAGE_FORMAT,
     **fields: Any,
 ) -> tuple[Message, bool]:
-    """Create the message or replace its content (assistant-ui's history `update`). Returns (message, created)."""
-    values = {"format": format, "content": content, "role": content["role"], "updated_at": timezone.now(), **fields}
-    try:
-        with transaction.atomic():
-            message, created = Message.all_tenants.update_or_create(
-                thread=thread, message_id=message_id, defaults=values
-            )
-            if created:
-                _touch(thread)
-    except IntegrityError as exc:
-        raise ThreadGone(thread.pk) from exc
+    """Create the message or replace its content and `fields`. Returns (message, created).
+
+    assistant-ui's history `update`, and the chat storing its answer over a copy the browser appended first
+    (after Stop, the browser may be quicker): the server's record, with status, model and usage, wins.
+    """
+    message, created = append_message(thread, message_id=message_id, content=content, format=format, **fields)
+    if not created:
+        values = {"format": format, "content": content, "role": content["role"], "updated_at": timezone.now(), **fields}
+        Message.all_tenants.filter(pk=message.pk).update(**values)
+        for name, value in values.items():
+            setattr(message, name, value)
     return message, created
