@@ -61,6 +61,13 @@ class ClerkIdentity:
         )
 
     @property
+    def impersonator(self) -> str | None:
+        """The Clerk user id of the staff member acting as this user (Clerk's `act` claim), if any."""
+        actor = self.claims.get("act")
+        subject = actor.get("sub") if isinstance(actor, Mapping) else None
+        return subject if isinstance(subject, str) else None
+
+    @property
     def workspace(self) -> tuple[str, str | None]:
         """The tenant key: the user in their active organization, or in their personal workspace (None)."""
         return (self.user_id, self.org_id)

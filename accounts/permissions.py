@@ -33,3 +33,12 @@ class HasOrgPermissions(HasClerkIdentity):
     def has_permission(self, request: Request, view) -> bool:
         permissions = getattr(view, "required_org_permissions", ())
         return super().has_permission(request, view) and request.auth.has_org_permissions(*permissions)
+
+
+class NotImpersonated(HasClerkIdentity):
+    """The caller is themselves, not staff impersonating them (for irreversible acts like erasing their data)."""
+
+    message = "Not allowed while impersonating a user."
+
+    def has_permission(self, request: Request, view) -> bool:
+        return super().has_permission(request, view) and request.auth.impersonator is None

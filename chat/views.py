@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import logging
+
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -18,7 +21,7 @@ from rest_framework.views import APIView
 from accounts.decorators import clerk_login_required
 from accounts.deletion import ClerkUserDeleted
 from accounts.devsignin import dev_signin_enabled
-from chatsite.errors import PayloadTooLarge, json_error
+from chatsite.errors import PayloadTooLarge, database_unavailable, json_error
 from chatsite.parsers import parse_json_body, read_limited_body
 from threads.models import Thread
 
@@ -29,6 +32,8 @@ from .runs import start_run
 from .streaming import async_stream, sync_stream
 from .titles import generate_title, texts_of
 from .upstream import provider_configured
+
+logger = logging.getLogger(__name__)
 
 NO_PROVIDER = "No model provider is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server)."
 
@@ -67,6 +72,9 @@ async def chat(request: HttpRequest) -> HttpResponse:
         return json_error(exc.detail, 429, headers={"Retry-After": str(exc.retry_after)})
     except ClerkUserDeleted as exc:  # Clerk deleted the user; their token has not expired yet
         return json_error(str(exc.detail), 401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    except (OperationalError, InterfaceError):
+        logger.warning("Chat refused: the database is unavailable")
+        return database_unavailable()
     stream = async_stream(run) if asgi else sync_stream(run)
     return StreamingHttpResponse(stream, headers=STREAM_HEADERS)
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
+
+logger = logging.getLogger(__name__)
 
 
 def json_error(detail: str, status_code: int, *, headers: dict[str, str] | None = None) -> JsonResponse:
@@ -26,13 +30,25 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "service_unavailable"
 
 
+DATABASE_UNAVAILABLE = "The database is unavailable; try again shortly."
+
+
+def database_unavailable() -> JsonResponse:
+    """503 for a request that needed the database while it was unreachable (never a 500 storm)."""
+    return json_error(DATABASE_UNAVAILABLE, 503, headers={"Retry-After": "5"})
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse | None:
-    """DRF's handler, with one wording for every 404 so that a missing row and another tenant's row look alike."""
+    """DRF's handler, with one wording for every 404 (a missing row and another tenant's row look alike) and
+    503 when the database cannot be reached."""
     # Imported here: rest_framework.views loads the authentication classes, which import this module.
     from rest_framework.views import exception_handler
 
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.warning("Database unavailable: %s", type(exc).__name__)
+        return database_unavailable()
     return exception_handler(exc, context)
 
 

@@ -117,6 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's psycopg pool: connections are returned after each request instead of being held by the
     # thread, so a long chat stream does not pin a PostgreSQL connection (see docs/DEPLOY.md).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Check a pooled connection before handing it out, so that connections broken while the database was
+    # away are replaced instead of failing the first request of each once it is back.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"] = {
         "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
         "pool": {
@@ -124,6 +127,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 20),
             "timeout": env_float("DATABASE_POOL_TIMEOUT", 10.0),
         },
+        # What the URL's query string says (sslmode, sslrootcert, application_name…) wins over the defaults.
+        **DATABASES["default"].get("OPTIONS", {}),
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the chat page read while a stream writes; IMMEDIATE avoids "database is locked" upgrades.
@@ -255,7 +260,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` writes and WhiteNoise serves from in production.
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

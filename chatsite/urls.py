@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts.views import dev_sign_in, dev_sign_out
@@ -15,6 +18,9 @@ handler500 = "chatsite.errors.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for it on every page (the admin's and the sign-in page's too).
+    # Lazy: the hashed name exists only once collectstatic has run, and never at import time.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("app/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("dev/sign-in", dev_sign_in, name="dev-sign-in"),
     path("dev/sign-out", dev_sign_out, name="dev-sign-out"),

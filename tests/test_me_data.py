@@ -167,3 +167,12 @@ def test_schema_describes_the_account_routes(client):
     paths = client.get("/api/schema", HTTP_ACCEPT="application/json").json()["paths"]
     assert set(paths["/api/me"]) >= {"get", "delete"}
     assert "get" in paths["/api/me/export"]
+
+
+def test_delete_while_impersonating_is_refused_and_erases_nothing(ada, client, tokens):
+    token = tokens.token(user_id="user_ada", act={"sub": "user_support_agent"})
+    response = client.delete("/api/me", json.dumps(CONFIRM), content_type="application/json",
+                             HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Not allowed while impersonating a user."}
+    assert Thread.all_tenants.filter(owner_id="user_ada").count() == 2

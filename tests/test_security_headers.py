@@ -62,3 +62,9 @@ def test_chat_page_config_reflects_the_signed_in_identity(client, bearer):
 
 def test_chat_page_signed_out_has_no_identity(client):
     assert client.get("/").context["chat_config"]["identity"] is None
+
+
+def test_favicon_is_found_from_every_page(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("app/favicon.svg")

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from accounts.permissions import NotImpersonated
 from accounts.views import MeView
 
 from .erasure import erase_user
@@ -178,6 +179,12 @@ class ThreadViewSet(viewsets.GenericViewSet):
 
 class AccountView(MeView):
     """/api/me: GET the caller's identity (accounts.views.MeView); DELETE everything stored about them."""
+
+    def get_permissions(self):
+        # Erasure is the person's own decision: not one a support agent impersonating them can take.
+        if self.request.method == "DELETE":
+            return [NotImpersonated()]
+        return super().get_permissions()
 
     @extend_schema(
         summary="Delete the caller's threads and messages in every workspace, and their user row",
