@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
 from chatsite.errors import json_error
+from chatsite.middleware import DualModeMixin
 
 from .identity import ClerkIdentity, use_identity
 from .jwks import FetchNeeded
@@ -64,7 +65,7 @@ def _unavailable() -> HttpResponse:
     )
 
 
-class ClerkAuthenticationMiddleware:
+class ClerkAuthenticationMiddleware(DualModeMixin):
     """Verifies the Clerk session token of each request, like Django's RemoteUserMiddleware does a header.
 
     Sets `request.clerk` (a ClerkIdentity, or None), `request.clerk_failure` (why a presented token was
@@ -76,18 +77,10 @@ class ClerkAuthenticationMiddleware:
     a CSRF defence on top of the cookie's SameSite=Lax.
     """
 
-    sync_capable = True
-    async_capable = True
-
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        self.bind(get_response)
 
-    def __call__(self, request: HttpRequest):
-        if self.is_async:
-            return self.__acall__(request)
+    def call(self, request: HttpRequest) -> HttpResponse:
         token, source = session_token_from(request)
         try:
             identity, failure = self._verify(token, allow_fetch=True)
@@ -99,7 +92,7 @@ class ClerkAuthenticationMiddleware:
         with use_identity(identity):
             return self.get_response(request)
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+    async def acall(self, request: HttpRequest) -> HttpResponse:
         token, source = session_token_from(request)
         try:
             try:

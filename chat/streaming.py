@@ -58,6 +58,7 @@ class _Relay:
         self.reason: str | None = None
         self.failure: BaseException | None = None
         self.done = False
+        self._closing: list[dict[str, Any]] = []
 
     def feed(self, items: list[Any]) -> bytes:
         """Encode the chunks for a batch of queue items; sets `done` at the end of the provider's stream."""
@@ -87,12 +88,19 @@ class _Relay:
                 break
         return _encode(chunks)
 
-    def closing_chunks(self) -> list[dict[str, Any]]:
-        """After the provider's stream: complete or fail the answer (the answer is stored in between)."""
+    def conclude(self) -> list[dict[str, Any]]:
+        """After the provider's stream: complete or fail the answer. Store it, then send `ending(saved)`."""
         if self.failure is not None:
             log_failure(self.failure, model=self.run.model, thread_id=self.run.thread_id)
-            return self.answer.fail(describe_failure(self.failure))
-        return self.answer.complete(self.reason)
+            self._closing = self.answer.fail(describe_failure(self.failure))
+        else:
+            self._closing = self.answer.complete(self.reason)
+        return self._closing
+
+    def ending(self, saved: bool) -> bytes:
+        """The last bytes of the stream: the closing chunks, an error if the answer could not be stored, [DONE]."""
+        unsaved = [] if saved else self.answer.unsaved()
+        return _encode([*self._closing, *unsaved, *self.answer.end()]) + DONE
 
 
 def _drain(first: Any, pending: queue.Queue | asyncio.Queue) -> list[Any]:
@@ -137,11 +145,9 @@ def sync_stream(run: ChatRun) -> Iterator[bytes]:
             out = relay.feed(_drain(first, lines))
             if out:
                 yield out
-        closing = relay.closing_chunks()
+        relay.conclude()
         stored = True
-        if not store_answer(run):
-            closing += run.answer.unsaved()
-        yield _encode([*closing, *run.answer.end()]) + DONE
+        yield relay.ending(store_answer(run))
     finally:
         if not stored:
             # The client went away (the server closed this generator): stop the provider, keep what arrived.
@@ -182,11 +188,9 @@ async def async_stream(run: ChatRun) -> AsyncIterator[bytes]:
             out = relay.feed(_drain(first, lines))
             if out:
                 yield out
-        closing = relay.closing_chunks()
+        relay.conclude()
         stored = True
-        if not await sync_to_async(store_answer, thread_sensitive=False)(run):
-            closing += run.answer.unsaved()
-        yield _encode([*closing, *run.answer.end()]) + DONE
+        yield relay.ending(await sync_to_async(store_answer, thread_sensitive=False)(run))
     finally:
         # Cancelling the reader leaves `async with`, which closes the provider's response: it stops generating.
         reader.cancel()

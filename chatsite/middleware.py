@@ -9,13 +9,31 @@ still happens in a thread — so here they run inline. Under WSGI nothing change
 
 from __future__ import annotations
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
 from django.http import HttpRequest, HttpResponse
 from django.middleware import clickjacking, common, csrf, security
+
+
+class DualModeMixin:
+    """For the project's own middleware, sync- and async-capable like Django's: under WSGI `__call__` runs
+    `call(request)`, under ASGI it returns the coroutine `acall(request)` — never a thread hop."""
+
+    sync_capable = True
+    async_capable = True
+
+    def bind(self, get_response) -> None:
+        """Call from __init__: remember the next handler and take on its mode."""
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest):
+        return self.acall(request) if self.is_async else self.call(request)
 
 
 class InlineHooksMixin:

@@ -7,11 +7,12 @@ import binascii
 import functools
 from collections.abc import Callable
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+
+from .middleware import DualModeMixin
 
 
 def clerk_frontend_api(publishable_key: str | None) -> str | None:
@@ -70,24 +71,16 @@ def _reset_policy(setting: str, **kwargs) -> None:
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(DualModeMixin):
     """Adds Content-Security-Policy and Permissions-Policy to responses that don't set their own."""
 
-    sync_capable = True
-    async_capable = True
-
     def __init__(self, get_response: Callable) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        self.bind(get_response)
 
-    def __call__(self, request: HttpRequest):
-        if self.is_async:
-            return self.__acall__(request)
+    def call(self, request: HttpRequest) -> HttpResponse:
         return self._add_headers(self.get_response(request))
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+    async def acall(self, request: HttpRequest) -> HttpResponse:
         return self._add_headers(await self.get_response(request))
 
     @staticmethod

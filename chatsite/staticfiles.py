@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse
 from whitenoise.middleware import WhiteNoiseMiddleware
 
+from .middleware import DualModeMixin
 
-class StaticFilesMiddleware(WhiteNoiseMiddleware):
+
+class StaticFilesMiddleware(DualModeMixin, WhiteNoiseMiddleware):
     """WhiteNoise's middleware, async-capable.
 
     WhiteNoise 6 is sync-only, so under ASGI Django would run every request — chat streams included —
@@ -15,21 +17,14 @@ class StaticFilesMiddleware(WhiteNoiseMiddleware):
     non-static paths go straight on; static ones are looked up and served in a thread as before.
     """
 
-    sync_capable = True
-    async_capable = True
-
     def __init__(self, get_response, *args, **kwargs) -> None:
         super().__init__(get_response, *args, **kwargs)
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        self.bind(get_response)
 
-    def __call__(self, request: HttpRequest):
-        if self.is_async:
-            return self.__acall__(request)
-        return super().__call__(request)
+    def call(self, request: HttpRequest) -> HttpResponse:
+        return WhiteNoiseMiddleware.__call__(self, request)
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+    async def acall(self, request: HttpRequest) -> HttpResponse:
         if request.path_info.startswith(self.static_prefix):
             static_file = await sync_to_async(self._find, thread_sensitive=False)(request.path_info)
             if static_file is not None:
