@@ -39,6 +39,22 @@ logger = logging.getLogger(__name__)
 
 _END = object()  # the provider's stream ended normally
 
+# The tasks running async_stream in this process, for interrupt_open_streams() at shutdown.
+_open_streams: set[asyncio.Task] = set()
+
+
+async def interrupt_open_streams(timeout: float) -> None:
+    """Cancel the streams still open when the server shuts down, so that each stores its partial answer.
+
+    The ASGI server cancels the request's task after its graceful timeout, but Django's handler does not pass
+    the cancellation on to the task that runs the response: left alone, the stream would die with the process.
+    """
+    tasks = [task for task in _open_streams if not task.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout)
+
 
 class _Failure:
     def __init__(self, exc: BaseException) -> None:
@@ -175,6 +191,8 @@ async def async_stream(run: ChatRun) -> AsyncIterator[bytes]:
             lines.put_nowait(_Failure(exc))
 
     reader = asyncio.create_task(read())
+    this_task = asyncio.current_task()
+    _open_streams.add(this_task)
     stored = False
     try:
         yield _encode(run.answer.start())
@@ -202,3 +220,4 @@ async def async_stream(run: ChatRun) -> AsyncIterator[bytes]:
             # The client went away (Django cancelled or closed this generator): keep what arrived.
             run.answer.interrupt()
             await asyncio.shield(sync_to_async(store_answer, thread_sensitive=False)(run))
+        _open_streams.discard(this_task)

@@ -546,3 +546,14 @@ def test_servers_answer_wins_over_a_copy_the_browser_stored_first(client, alice,
     stored = Message.all_tenants.get(message_id=message_id)
     assert (stored.status, stored.model, stored.text) == ("complete", "gpt-4o-mini", "ab")
     assert stored.content["parts"][-1]["state"] == "done"
+
+
+def test_limits_fail_open_when_the_cache_is_unreachable(client, alice, model, settings, caplog):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:9/0",
+                                   "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+    with caplog.at_level(logging.ERROR, logger="chat"):
+        response, content = post(client, chat_body(), alice)
+    assert response.status_code == 200
+    assert parse_events(content)[0][-1] == {"type": "[DONE]"}
+    assert "Rate-limit counters unavailable" in caplog.text

@@ -110,3 +110,31 @@ def test_production_server_refuses_development_sign_in():
                     CLERK_AUTHORIZED_PARTIES="https://chat.example.com")
     assert result.returncode != 0
     assert "accounts.E002" in result.stderr
+
+
+def test_deployment_checks_see_through_our_middleware_subclasses(settings):
+    from chatsite.checks import check_deployment_with_django_middleware_names
+
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SECURE_HSTS_PRELOAD = True
+    settings.CSRF_COOKIE_SECURE = True
+    assert check_deployment_with_django_middleware_names() == []
+
+
+def test_deployment_checks_report_what_djangos_would(settings):
+    from chatsite.checks import check_deployment_with_django_middleware_names
+
+    settings.SECURE_HSTS_SECONDS = 0
+    settings.SECURE_SSL_REDIRECT = False
+    found = ids(check_deployment_with_django_middleware_names())
+    assert {"chatsite.security.W004", "chatsite.security.W008"} <= found
+    assert "chatsite.security.W001" not in found
+
+
+def test_deployment_checks_notice_a_missing_security_middleware(settings):
+    from chatsite.checks import check_deployment_with_django_middleware_names
+
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith(".SecurityMiddleware")]
+    assert "chatsite.security.W001" in ids(check_deployment_with_django_middleware_names())
