@@ -16,9 +16,6 @@ import asyncio
 import json
 import os
 import secrets
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,14 +24,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-ORIGIN = "http://bench.localhost"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+from harness import (
+    ClerkKey,
+    free_port,
+    migrate,
+    percentile,
+    process_cpu,
+    production_env,
+    start_fake_model,
+    start_server,
+)
 
 
 @dataclass
@@ -56,62 +56,6 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     wall: float = 0.0
     cpu: float | None = None  # server CPU seconds, Django only
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def process_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def wait_for_http(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
-def ensure_postgres_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def start_fake_model(tokens: int, delay: float) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen(
-        [PYTHON, str(ROOT / "bench" / "fake_model.py"), "--tokens", str(tokens), "--delay", str(delay)],
-        stdin=subprocess.PIPE,  # it exits when this process does
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    base_url = process.stdout.readline().strip()
-    return process, base_url
-
-
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [PYTHON, "-m", "uvicorn", "chatsite.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-    )
-    wait_for_http(f"http://127.0.0.1:{port}/healthz")
-    return process
 
 
 def is_ui_delta(line: str) -> bool:
@@ -168,13 +112,6 @@ async def drive(scenario: Scenario, make_request, ui: bool) -> Outcome:
     return outcome
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
-
 def row(label: str, scenario: Scenario, outcome: Outcome) -> str:
     ms = lambda seconds: f"{seconds * 1000:8.1f}"  # noqa: E731
     done = len(outcome.ttfd)
@@ -201,38 +138,12 @@ def main() -> None:
         Scenario(50, 50, 0.0, max(50, int(200 * scale))),
     ]
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-    now = int(time.time())
-    tokens = [
-        jwt.encode({"sub": f"user_bench_{i}", "sid": f"sess_{i}", "azp": ORIGIN, "exp": now + 3600, "iat": now,
-                    "nbf": now - 5, "v": 2}, key, algorithm="RS256")
-        for i in range(200)
-    ]
-
+    clerk = ClerkKey()
+    tokens = [clerk.token(f"user_bench_{i}") for i in range(200)]
     workdir = Path(tempfile.mkdtemp(prefix="chatsite-bench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
-    if database_url.startswith("postgres"):
-        ensure_postgres_database(database_url)
-    base_env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "chatsite.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "DATABASE_URL": database_url,
-        "CLERK_JWT_KEY": public_pem,
-        "CLERK_AUTHORIZED_PARTIES": ORIGIN,
-        "OPENAI_API_KEY": "sk-bench",
-        "OPENAI_MAX_RETRIES": "0",
-        "CHAT_REQUESTS_PER_MINUTE": "0",
-        "CHAT_TOKENS_PER_DAY": "0",
-    }
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=base_env, check=True)
+    base_env = production_env(database_url, clerk)
+    migrate(base_env)
 
     print(f"# /api/chat benchmark — {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
           f"Python {sys.version.split()[0]}, database {urlsplit(database_url).scheme}")
