@@ -6,9 +6,10 @@ from typing import Any
 import pytest
 from django.test import Client, override_settings
 
+from .api import ApiClient
 from .clerk import SigningKey, TokenFactory
 
-pytest_plugins = ["tests.fakes.pytest_plugin"]
+pytest_plugins = ["tests.fakes.pytest_plugin", "tests.deployment"]
 
 
 @pytest.fixture(scope="session")
@@ -64,9 +65,8 @@ def _close_connection_pools(django_db_setup, django_db_blocker) -> Iterator[None
 
 
 @pytest.fixture
-def api(tokens: TokenFactory) -> Callable[..., "ApiClient"]:
+def api(tokens: TokenFactory) -> Callable[..., ApiClient]:
     """api("user_a", org=("org_1", "one", "admin")) → a JSON client signed in as that identity."""
-    from .api import ApiClient
 
     def make(user_id: str = "user_alice", org: tuple[str, str, str] | None = None) -> ApiClient:
         return ApiClient(tokens, user_id, org)
