@@ -84,14 +84,24 @@ class ThreadTitleView(APIView):
 
     @extend_schema(
         summary="Generate and store a short title",
-        request=inline_serializer("TitleRequest", {"messages": serializers.ListField(child=serializers.DictField(), required=False)}),
-        responses={200: inline_serializer("Title", {"title": serializers.CharField()}), 404: OpenApiResponse(description="No such thread.")},
+        request=inline_serializer("TitleRequest", {"messages": serializers.ListField(
+            child=serializers.JSONField(), required=False, allow_null=True,
+            help_text="The thread's UI messages (entries that are not UI messages are skipped); "
+                      "without them, the stored history is used.",
+        )}),
+        responses={
+            200: inline_serializer("Title", {"title": serializers.CharField()}),
+            404: OpenApiResponse(description="No such thread in the caller's workspace."),
+            429: OpenApiResponse(description="Over the caller's model allowance."),
+        },
     )
     def post(self, request: Request, pk: str) -> Response:
-        thread = Thread.objects.filter(pk=pk).first()
+        thread = Thread.objects.filter(pk=pk).first() if "\x00" not in pk else None
         if thread is None:
             raise Http404
-        ui_messages = request.data.get("messages") if isinstance(request.data, dict) else None
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["The body must be a JSON object."]})
+        ui_messages = request.data.get("messages")
         if ui_messages is not None and not isinstance(ui_messages, list):
             raise ValidationError({"messages": ["Must be a list of UI messages."]})
         if ui_messages:
@@ -102,7 +112,8 @@ class ThreadTitleView(APIView):
             check_model_allowance(request.auth.user_id)
         except RateLimited as exc:
             raise Throttled(wait=exc.retry_after, detail=exc.detail) from None
-        title = generate_title(messages, model=settings.OPENAI_MODEL)
+        # The model's words (or the client's, when the model is unavailable) may hold a NUL: PostgreSQL refuses it.
+        title = generate_title(messages, model=settings.OPENAI_MODEL).replace("\x00", "") or "New chat"
         Thread.objects.filter(pk=thread.pk).update(title=title, updated_at=timezone.now())
         return Response({"title": title})
 

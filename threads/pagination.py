@@ -86,7 +86,7 @@ class KeysetPagination(BasePagination):
             updated_at = datetime.fromisoformat(stamp)
         except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
             raise ValidationError({"cursor": ["Invalid cursor."]}) from None
-        if not isinstance(pk, str) or updated_at.tzinfo is None:
+        if not isinstance(pk, str) or "\x00" in pk or updated_at.tzinfo is None:
             raise ValidationError({"cursor": ["Invalid cursor."]})
         return updated_at, pk
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import MESSAGE_FORMAT, Message, Thread
@@ -33,12 +34,38 @@ def _validate_object(value: Any) -> dict:
     return value
 
 
+@extend_schema_field({"type": "object", "additionalProperties": {}})
+class JSONObjectField(serializers.JSONField):
+    """Any JSON object (and only an object)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["validators"] = [_validate_object, *kwargs.get("validators", ())]
+        super().__init__(**kwargs)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "The message as the format has it; for ai-sdk/* an AI SDK UIMessage (without its id).",
+        "properties": {
+            "role": {"type": "string", "enum": ["system", "user", "assistant"]},
+            "parts": {"type": "array", "items": {}},
+            "metadata": {"type": "object", "nullable": True, "additionalProperties": {}},
+        },
+        "required": ["role"],
+        "additionalProperties": {},
+    }
+)
+class MessageContentField(serializers.JSONField):
+    """A message's content; MessageContentSerializer.validate_content checks it."""
+
+
 class ThreadCreateSerializer(serializers.Serializer):
     """POST /api/threads: every field optional (assistant-ui's initialize sends the local id as external_id)."""
 
     external_id = StrictCharField(max_length=200, required=False, allow_null=True)
     title = StrictCharField(max_length=200, required=False, allow_blank=True)
-    custom = serializers.JSONField(required=False, validators=[_validate_object])
+    custom = JSONObjectField(required=False)
 
 
 class ThreadUpdateSerializer(serializers.Serializer):
@@ -46,7 +73,7 @@ class ThreadUpdateSerializer(serializers.Serializer):
 
     title = StrictCharField(max_length=200, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=Thread.Status.choices, required=False)
-    custom = serializers.JSONField(required=False, validators=[_validate_object])
+    custom = JSONObjectField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:
@@ -70,7 +97,7 @@ class MessageContentSerializer(serializers.Serializer):
 
     parent_id = StrictCharField(max_length=200, required=False, allow_null=True)
     format = StrictCharField(max_length=32, required=False, default=MESSAGE_FORMAT)
-    content = serializers.JSONField()
+    content = MessageContentField()
 
     def validate_content(self, content: Any) -> dict:
         _validate_object(content)
@@ -98,10 +125,15 @@ class MessageWriteSerializer(MessageContentSerializer):
 ERASURE_CONFIRMATION = "delete my data"
 
 
+@extend_schema_field({"type": "string", "enum": [ERASURE_CONFIRMATION]})
+class ConfirmationField(StrictCharField):
+    """The one string that confirms an erasure (AccountDeletionSerializer.validate_confirm checks it)."""
+
+
 class AccountDeletionSerializer(serializers.Serializer):
     """The body of DELETE /api/me: an explicit confirmation, so that no stray request erases anyone."""
 
-    confirm = StrictCharField(help_text=f'Exactly "{ERASURE_CONFIRMATION}".')
+    confirm = ConfirmationField(help_text=f'Exactly "{ERASURE_CONFIRMATION}".')
 
     def validate_confirm(self, value: str) -> str:
         if value != ERASURE_CONFIRMATION:

@@ -65,6 +65,11 @@ class ThreadViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return Thread.objects.all()
 
+    def get_object(self) -> Thread:
+        if "\x00" in self.kwargs["pk"]:  # no thread has one, and PostgreSQL cannot even compare it
+            raise Http404
+        return super().get_object()
+
     def list(self, request: Request) -> Response:
         queryset = self.get_queryset().newest_first()
         wanted = request.query_params.get("status")
@@ -114,6 +119,8 @@ class ThreadViewSet(viewsets.GenericViewSet):
         return Response(ThreadSerializer(thread).data)
 
     def destroy(self, request: Request, pk: str) -> Response:
+        if "\x00" in pk:
+            raise Http404
         deleted, _ = self.get_queryset().filter(pk=pk).delete()
         if not deleted:
             raise Http404
@@ -156,6 +163,11 @@ class ThreadViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Create or replace one message (history update)",
+        parameters=[
+            OpenApiParameter(
+                "message_id", {"type": "string", "pattern": "^[^/]+$", "maxLength": 200}, OpenApiParameter.PATH
+            )
+        ],
         request=MessageContentSerializer,
         responses={200: MessageSerializer, 201: MessageSerializer, 404: NOT_FOUND},
     )
@@ -164,6 +176,8 @@ class ThreadViewSet(viewsets.GenericViewSet):
         thread = self.get_object()
         if len(message_id) > 200:
             raise ValidationError({"message_id": ["Ensure this field has no more than 200 characters."]})
+        if "\x00" in message_id:
+            raise ValidationError({"message_id": ["Null characters are not allowed."]})
         serializer = MessageContentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -180,6 +194,8 @@ class ThreadViewSet(viewsets.GenericViewSet):
 class AccountView(MeView):
     """/api/me: GET the caller's identity (accounts.views.MeView); DELETE everything stored about them."""
 
+    delete_reads_body = True  # documented by chatsite.schema.JSONAutoSchema
+
     def get_permissions(self):
         # Erasure is the person's own decision: not one a support agent impersonating them can take.
         if self.request.method == "DELETE":
@@ -189,7 +205,14 @@ class AccountView(MeView):
     @extend_schema(
         summary="Delete the caller's threads and messages in every workspace, and their user row",
         request=AccountDeletionSerializer,
-        responses={204: None, 400: OpenApiResponse(description='No {"confirm": "delete my data"} in the body.')},
+        responses={
+            204: None,
+            400: OpenApiResponse(description='No {"confirm": "delete my data"} in the body.'),
+            403: OpenApiResponse(
+                description="An impersonated session (staff acting as the person) cannot erase their data; nor can "
+                "a cookie-authenticated request from an Origin that is not an authorized party."
+            ),
+        },
     )
     def delete(self, request: Request) -> Response:
         AccountDeletionSerializer(data=request.data).is_valid(raise_exception=True)
