@@ -196,7 +196,7 @@ def test_async_client_streams_tokens_and_usage(fake_openai: FakeOpenAI) -> None:
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "Async"
     assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 16
     assert chunks[0].model == "served-model"
-    assert fake_openai.completed == 1
+    assert fake_openai.wait_for(lambda fake: fake.completed == 1, timeout=5)
 
 
 def test_async_client_closing_a_stream_early_counts_one_disconnect(fake_openai: FakeOpenAI) -> None:
