@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import secrets
 import sys
@@ -25,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 from harness import ClerkKey, free_port, migrate, percentile, production_env, start_fake_model, start_server
 
@@ -37,13 +38,14 @@ class Figures:
     errors: list[str] = field(default_factory=list)
 
 
-async def converse(client: httpx.AsyncClient, base: str, token: str, local_id: str, turns: int, figures: Figures) -> None:
+async def converse(client: aiohttp.ClientSession, base: str, token: str, local_id: str, turns: int,
+                   figures: Figures) -> None:
     headers = {"Authorization": f"Bearer {token}"}
-    created = await client.post(f"{base}/api/threads", json={"external_id": local_id}, headers=headers)
-    if created.status_code != 201:
-        figures.errors.append(f"initialize: HTTP {created.status_code}")
-        return
-    thread_id = created.json()["id"]
+    async with client.post(f"{base}/api/threads", json={"external_id": local_id}, headers=headers) as created:
+        if created.status != 201:
+            figures.errors.append(f"initialize: HTTP {created.status}")
+            return
+        thread_id = (await created.json())["id"]
     history: list[dict] = []
     parent = None
     for turn in range(turns):
@@ -55,21 +57,22 @@ async def converse(client: httpx.AsyncClient, base: str, token: str, local_id: s
         text: list[str] = []
         done = False
         try:
-            async with client.stream("POST", f"{base}/api/chat", json=body, headers=headers) as response:
-                if response.status_code != 200:
-                    figures.errors.append(f"chat: HTTP {response.status_code} {(await response.aread())[:120]!r}")
+            async with client.post(f"{base}/api/chat", json=body, headers=headers) as response:
+                if response.status != 200:
+                    figures.errors.append(f"chat: HTTP {response.status} {(await response.read())[:120]!r}")
                     return
-                async for line in response.aiter_lines():
+                async for raw in response.content:
+                    line = raw.decode().rstrip("\r\n")
                     if line.startswith('data: {"type":"text-delta"'):
                         first = first or time.perf_counter() - started
-                        text.append(httpx.Response(200, content=line[6:]).json()["delta"])
+                        text.append(json.loads(line[6:])["delta"])
                     elif line.startswith('data: {"type":"start"'):
-                        message_id = httpx.Response(200, content=line[6:]).json()["messageId"]
+                        message_id = json.loads(line[6:])["messageId"]
                     elif line.startswith('data: {"type":"error"'):
                         figures.errors.append(f"chat: {line}")
                     elif line == "data: [DONE]":
                         done = True
-        except httpx.HTTPError as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             figures.errors.append(f"chat: {type(exc).__name__}")
             return
         if not done or first is None or message_id is None:
@@ -82,9 +85,9 @@ async def converse(client: httpx.AsyncClient, base: str, token: str, local_id: s
         for message, parent_id in ((user, parent), (answer, user["id"])):
             row = {"id": message["id"], "parent_id": parent_id, "format": "ai-sdk/v6",
                    "content": {"role": message["role"], "parts": message["parts"]}}
-            appended = await client.post(f"{base}/api/threads/{thread_id}/messages", json=row, headers=headers)
-            if appended.status_code != 200:
-                figures.errors.append(f"append {message['role']}: HTTP {appended.status_code} (expected 200: stored)")
+            async with client.post(f"{base}/api/threads/{thread_id}/messages", json=row, headers=headers) as appended:
+                if appended.status != 200:
+                    figures.errors.append(f"append {message['role']}: HTTP {appended.status} (expected 200: stored)")
         history += [user, answer]
         parent = message_id
 
@@ -156,8 +159,9 @@ def main() -> None:
     figures = Figures()
     try:
         async def drive() -> float:
-            limits = httpx.Limits(max_connections=args.users + 10, max_keepalive_connections=args.users + 10)
-            async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(120, connect=30)) as client:
+            connector = aiohttp.TCPConnector(limit=args.users + 10)
+            timeout = aiohttp.ClientTimeout(total=300, connect=30)
+            async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
                 started = time.perf_counter()
                 await asyncio.gather(*(
                     converse(client, f"http://127.0.0.1:{port}", clerk.token(f"user_{run}_{u}"), f"{run}-{u}",
