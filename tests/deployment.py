@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,21 +81,28 @@ def postgres_server_url() -> str:
     return urlsplit(url)._replace(path="/postgres").geturl()
 
 
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    """A PostgreSQL database of this module's own, dropped at the end (connections and all)."""
+@contextmanager
+def throwaway_postgres_database(prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database (its URL), dropped afterwards, connections and all; skips the test without one."""
     server = postgres_server_url()
-    name = f"chatsite_prod_test_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     try:
         with psycopg.connect(server, autocommit=True, connect_timeout=3) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
     except psycopg.Error as exc:
-        pytest.skip(f"production tests need PostgreSQL: cannot create a database through {server} ({exc})")
+        pytest.skip(f"this test needs PostgreSQL: cannot create a database through {server} ({exc})")
     try:
         yield urlsplit(server)._replace(path=f"/{name}").geturl()
     finally:
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    """A PostgreSQL database of this module's own."""
+    with throwaway_postgres_database("chatsite_prod_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

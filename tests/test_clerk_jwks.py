@@ -83,7 +83,6 @@ def test_forged_signature_with_a_known_kid_makes_no_fetch(jwks, tokens, signing_
 
 
 def test_concurrent_requests_for_a_new_key_share_one_fetch(jwks, tokens):
-    jwks.mode = "hang"
     jwks.hang_seconds = 0.2
     token = tokens.token()
     results: list[int] = []
@@ -111,7 +110,6 @@ def test_clerk_unreachable_is_503_quickly(jwks, tokens):
 
 
 def test_clerk_hanging_is_503_within_the_timeout(jwks, tokens):
-    jwks.mode = "hang"
     jwks.hang_seconds = 5
     started = time.monotonic()
     response = me(tokens.token())

@@ -86,7 +86,7 @@ def test_unreachable_api_is_a_clear_error_in_bounded_time(settings):
 
 
 def test_silent_api_times_out(clerk_api):
-    clerk_api.status = "hang"
+    clerk_api.hang_seconds = 30
     started = time.monotonic()
     with pytest.raises(CommandError, match="Could not reach"):
         sync("user_ada", "--timeout", "0.5")

@@ -4,31 +4,21 @@ uvicorn process, then every row accounted for (the script exits 1 otherwise)."""
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
-from urllib.parse import urlsplit
+from collections.abc import Iterator
 
-import psycopg
 import pytest
 
-from .deployment import PROJECT_VARIABLES, ROOT, postgres_server_url
+from .deployment import PROJECT_VARIABLES, ROOT, throwaway_postgres_database
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def load_database() -> str:
-    server = postgres_server_url()
-    name = f"chatsite_load_test_{secrets.token_hex(4)}"
-    try:
-        with psycopg.connect(server, autocommit=True, connect_timeout=3) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        pytest.skip(f"the load test needs PostgreSQL ({exc})")
-    yield urlsplit(server)._replace(path=f"/{name}").geturl()
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def load_database() -> Iterator[str]:
+    with throwaway_postgres_database("chatsite_load_test") as url:
+        yield url
 
 
 def test_load_script_finds_every_row_after_concurrent_conversations(load_database):

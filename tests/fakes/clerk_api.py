@@ -6,12 +6,10 @@ webhooks. clerk-backend-api validates them against its models, so they carry eve
 
 from __future__ import annotations
 
-import json
 import re
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from .json_api import FakeJSONAPI
 
 NOW_MS = 1_733_300_000_000
 
@@ -52,65 +50,23 @@ def clerk_user(
     return user
 
 
-class FakeClerkAPI:
-    """Serves `users` by id; `status` other than 200 answers that status for every request ("hang" never answers
-    before `hang_seconds`). Records each request's path and Authorization header."""
+class FakeClerkAPI(FakeJSONAPI):
+    """Serves `users` by id; `status` other than 200 answers that status for every request (`hang_seconds`
+    delays every answer). Records each request's path and Authorization header."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.users: dict[str, dict[str, Any]] = {}
-        self.status: int | str = 200
-        self.hang_seconds = 30.0
-        self.requests: list[tuple[str, str]] = []
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self.status = 200
 
-    @property
-    def api_url(self) -> str:
-        """What CLERK_API_URL is set to (the SDK appends /v1)."""
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> FakeClerkAPI:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                with fake._lock:
-                    fake.requests.append((self.path, self.headers.get("Authorization", "")))
-                if fake.status == "hang":
-                    time.sleep(fake.hang_seconds)
-                    return
-                if fake.status != 200:
-                    self._json(fake.status, _errors("internal_error", "Something went wrong."))
-                    return
-                match = re.fullmatch(r"/v1/users/([^/?]+)", self.path)
-                user = fake.users.get(match.group(1)) if match else None
-                if user is None:
-                    self._json(404, _errors("resource_not_found", "Resource not found."))
-                    return
-                self._json(200, user)
-
-            def _json(self, status: int, payload: Any) -> None:
-                body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def respond(self, path: str) -> tuple[int, Any]:
+        if self.status != 200:
+            return self.status, _errors("internal_error", "Something went wrong.")
+        match = re.fullmatch(r"/v1/users/([^/?]+)", path)
+        user = self.users.get(match.group(1)) if match else None
+        if user is None:
+            return 404, _errors("resource_not_found", "Resource not found.")
+        return 200, user
 
 
 def _errors(code: str, message: str) -> dict[str, Any]:
